@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HANG = "/hang"
@@ -120,8 +121,16 @@ class Processes:
         from hubwire.devstack.stack import nats_server_binary
 
         self._spawn(
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.nats_port),
-             "-js", "-sd", str(self.workdir / "nats")]  # fmt: skip
+            [
+                nats_server_binary(),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.nats_port),
+                "-js",
+                "-sd",
+                str(self.workdir / "nats"),
+            ]  # fmt: skip
         )
         self.receiver = self._spawn(
             [sys.executable, __file__, "--receiver", str(self.receiver_port)]
@@ -196,10 +205,25 @@ def body(sent_at: float, n: int) -> bytes:
 
 
 def summary(latencies: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds."""
     ordered = sorted(latencies)
     p50 = statistics.median(ordered)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return p50 * 1000, p99 * 1000
+
+
+@dataclass
+class Run:
+    rate: float  # per second
+    latencies: list[float]  # seconds, send or publish to receipt
+    cpu_us: float  # CPU of the sender (client or router) per item
+
+    def line(self, name: str, unit: str) -> str:
+        p50, p99 = summary(self.latencies)
+        return (
+            f"{name:<22} {self.rate:7.0f} {unit}/s  p50 {p50:7.1f} ms  "
+            f"p99 {p99:7.1f} ms  CPU {self.cpu_us:5.0f} us each"
+        )
 
 
 class Bench:
@@ -207,6 +231,7 @@ class Bench:
         self.procs = procs
         self.events = events
         self.base = f"http://127.0.0.1:{procs.receiver_port}"
+        self.expected_unacked = 0
 
     async def stats(self, path: str) -> list[float]:
         import aiohttp
@@ -217,7 +242,14 @@ class Bench:
         ):
             return list(json.loads(await resp.read()))
 
-    async def plain(self) -> tuple[float, list[float]]:
+    async def received(self, path: str, count: int) -> list[float]:
+        got: list[float] = []
+        while len(got) < count:
+            got += await self.stats(path)
+            await asyncio.sleep(0.02)
+        return got
+
+    async def plain(self) -> Run:
         import aiohttp
 
         connector = aiohttp.TCPConnector(limit=100)
@@ -233,15 +265,16 @@ class Bench:
                     ) as resp:
                         await resp.read()
 
-            start = time.monotonic()
+            start, cpu = time.monotonic(), time.process_time()
             await asyncio.gather(*(worker() for _ in range(100)))
-            took = time.monotonic() - start
-        return self.events / took, await self.stats("/plain")
+            took, cpu = time.monotonic() - start, time.process_time() - cpu
+        latencies = await self.received("/plain", self.events)
+        return Run(self.events / took, latencies, cpu / self.events * 1e6)
 
     async def setup_bus(self) -> None:
         import nats
 
-        from hubwire.common import bus, subjects, webhooks
+        from hubwire.common import bus, webhooks
         from hubwire.router.settings import RouterSettings
 
         self.nc = await nats.connect(self.procs.nats_url)
@@ -250,7 +283,6 @@ class Bench:
         self.kv = await bus.config_bucket(self.js)
         self.box = RouterSettings().secret_box()
         self.secret = webhooks.generate_secret()
-        self.subjects = subjects
 
     async def put_hub(self, hub: str, path: str, dest_id: str) -> None:
         doc = {
@@ -271,9 +303,7 @@ class Bench:
             ],
         }
         await self.kv.put(f"bench.{hub}", json.dumps(doc).encode())
-
-    async def delete_hub(self, hub: str) -> None:
-        await self.kv.delete(f"bench.{hub}")
+        await asyncio.sleep(0.5)  # the router's KV watch applies it
 
     async def publish(self, n: int) -> None:
         doc = {
@@ -290,23 +320,22 @@ class Bench:
             headers={"Nats-Msg-Id": doc["id"]},
         )
 
-    async def burst(self, path: str) -> tuple[float, list[float]]:
-        """Publish every event at once; deliveries/s to ``path`` and latencies."""
-        start = time.monotonic()
+    async def burst(self, path: str, events: int | None = None) -> Run:
+        """Publish every event at once; until each is received and acked."""
+        events = events or self.events
+        router = self.procs.router.pid
+        start, cpu = time.monotonic(), cpu_seconds(router)
         window = asyncio.Semaphore(1000)
 
         async def one(n: int) -> None:
             async with window:
                 await self.publish(n)
 
-        await asyncio.gather(*(one(n) for n in range(self.events)))
-        got: list[float] = []
-        while len(got) < self.events:
-            got += await self.stats(path)
-            await asyncio.sleep(0.05)
-        took = time.monotonic() - start
+        await asyncio.gather(*(one(n) for n in range(events)))
+        latencies = await self.received(path, events)
         await self.acknowledged()
-        return self.events / took, got
+        took, cpu = time.monotonic() - start, cpu_seconds(router) - cpu
+        return Run(events / took, latencies, cpu / events * 1e6)
 
     async def steady(self, path: str, rate: int, seconds: float) -> list[float]:
         total = int(rate * seconds)
@@ -316,14 +345,11 @@ class Bench:
             if delay > 0:
                 await asyncio.sleep(delay)
             await self.publish(n)
-        got: list[float] = []
-        while len(got) < total:
-            got += await self.stats(path)
-            await asyncio.sleep(0.05)
-        return got
+        return await self.received(path, total)
 
-    async def acknowledged(self, timeout: float = 30) -> None:
-        """Wait until the router has acknowledged every task it was given."""
+    async def acknowledged(self, timeout: float = 60) -> None:
+        """Wait until the router has acknowledged every task it was given
+        (but those parked for a hanging endpoint)."""
         from hubwire.common import subjects
 
         deadline = time.monotonic() + timeout
@@ -331,12 +357,10 @@ class Bench:
             info = await self.js.consumer_info(
                 subjects.DELIVERIES_STREAM, subjects.ROUTER_TASKS_CONSUMER
             )
-            if info.num_pending == 0 and info.num_ack_pending <= self.hanging:
+            if info.num_pending == 0 and info.num_ack_pending <= self.expected_unacked:
                 return
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.02)
         raise RuntimeError("tasks left unacknowledged")
-
-    hanging = 0
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -351,54 +375,49 @@ async def run(args: argparse.Namespace) -> None:
 
 async def measure(procs: Processes, args: argparse.Namespace) -> None:
     bench = Bench(procs, args.events)
-    print(f"events per run: {args.events}; one router process, delivery log on")
+    print(f"{args.events} events per burst; one router process, delivery log on")
 
-    plain_rate, plain_lat = await bench.plain()
-    p50, p99 = summary(plain_lat)
-    print(f"plain aiohttp client: {plain_rate:7.0f} POSTs/s    p50 {p50:6.1f} ms"
-          f"  p99 {p99:6.1f} ms")  # fmt: skip
+    plain = await bench.plain()
+    print(plain.line("plain aiohttp client", "POSTs"))
 
     await bench.setup_bus()
     await bench.put_hub("fast", "/router", "dst_fast")
-    await asyncio.sleep(0.5)  # the router's KV watch applies it
-    bench.events, events = 200, bench.events
-    await bench.burst("/router")  # warm up: connections, caches
-    bench.events = events
-    rate, lat = await bench.burst("/router")
-    p50, p99 = summary(lat)
-    print(f"router (burst):       {rate:7.0f} deliveries/s p50 {p50:6.1f} ms"
-          f"  p99 {p99:6.1f} ms  ratio to plain {rate / plain_rate:.2f}")  # fmt: skip
+    await bench.burst("/router", events=500)  # warm up: connections, caches
+    router = await bench.burst("/router")
+    print(router.line("router, burst", "deliveries"))
+    print(
+        f"ratio to the plain client: {router.rate / plain.rate:.2f} by rate, "
+        f"{plain.cpu_us / router.cpu_us:.2f} by CPU per delivery"
+    )
 
-    lat = await bench.steady("/router", args.rate, args.seconds)
-    p50, p99 = summary(lat)
-    print(f"router at {args.rate}/s:     p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
-          f"  ({len(lat)} events)")  # fmt: skip
+    p50, p99 = summary(await bench.steady("/router", args.rate, args.seconds))
+    print(f"router at {args.rate} events/s: p50 {p50:.1f} ms  p99 {p99:.1f} ms")
 
     await isolation(bench, args)
 
 
 async def isolation(bench: Bench, args: argparse.Namespace) -> None:
+    """The healthy hub's figures beside a healthy twin, then a hanging one."""
     await bench.put_hub("other", "/twin", "dst_other")
-    await asyncio.sleep(0.5)
-    rate_twin, _ = await bench.burst("/router")
+    twin = await bench.burst("/router")
     await bench.stats("/twin")
-    lat_twin = await bench.steady("/router", args.rate, args.seconds / 2)
-    await bench.stats("/twin")
+    twin_lat = await bench.steady("/router", args.rate, args.seconds)
+    await bench.received("/twin", 0)
 
     await bench.put_hub("other", HANG, "dst_other")
-    await asyncio.sleep(0.5)
-    bench.hanging = 10**9  # tasks to the hanging endpoint stay unacked
-    rate_hang, _ = await bench.burst("/router")
-    lat_hang = await bench.steady("/router", args.rate, args.seconds / 2)
+    bench.expected_unacked = 10**9  # the hanging endpoint's tasks stay unacked
+    hanging = await bench.burst("/router")
+    hanging_lat = await bench.steady("/router", args.rate, args.seconds)
+    slower = (1 - hanging.rate / twin.rate) * 100
     print(
-        f"isolation, healthy hub's rate: {rate_twin:5.0f}/s beside a healthy hub, "
-        f"{rate_hang:5.0f}/s beside a hanging one "
-        f"({(1 - rate_hang / rate_twin) * 100:+.1f}% slower)"
+        f"isolation, burst: healthy hub {twin.rate:.0f} deliveries/s beside a "
+        f"healthy hub, {hanging.rate:.0f}/s beside a hanging one ({slower:+.1f}% "
+        "slower)"
     )
     print(
-        f"isolation at {args.rate}/s, healthy hub's p99: "
-        f"{summary(lat_twin)[1]:.1f} ms beside a healthy hub, "
-        f"{summary(lat_hang)[1]:.1f} ms beside a hanging one"
+        f"isolation at {args.rate} events/s, healthy hub p50/p99: "
+        "{:.1f}/{:.1f} ms beside a healthy hub, {:.1f}/{:.1f} ms beside a "
+        "hanging one".format(*summary(twin_lat), *summary(hanging_lat))
     )
 
 
@@ -406,7 +425,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--rate", type=int, default=500)
-    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--receiver", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receiver:

@@ -244,7 +244,9 @@ async def test_a_schema_is_imported_edited_and_exported(
     lead = mapped["schema"]["objects"][0]  # type: ignore[index]
     assert {k["name"] for k in lead["keys"]} >= {"Mail", "Tel"}
     assert confirm.status_code == 409
+    assert confirm.headers["content-type"] == "application/problem+json"
     assert confirm.json()["confirm_required"] is True
+    assert set(confirm.json()["keys"]) >= {"Mail", "Tel"}
     assert exported["objects"][0]["name"] == "Lead"  # type: ignore[index]
 
 

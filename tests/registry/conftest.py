@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from hubwire.registry.models import Table
 from hubwire.registry.settings import RegistrySettings
 from hubwire.registry.store import Registry
 
+DEFAULT_HASHER = PasswordHasher()
 ADMIN = "root"
 ADMIN_PASSWORD = "admin-password-0001"
 WAIT = 10.0
@@ -155,12 +156,16 @@ async def make_registry(
 
 
 @pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+def cheap_argon2() -> Iterator[None]:
     """Argon2 at its lowest cost for the store tests, which hash hundreds of
     passwords on a small machine. Still argon2id, verified the same way; the
     services under test in the API tests keep the production cost."""
-    monkeypatch.setattr(
-        crypto, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    crypto.configure_password_hashing(time_cost=1, memory_cost_kib=1024)
+    yield
+    crypto.configure_password_hashing(
+        time_cost=DEFAULT_HASHER.time_cost,
+        memory_cost_kib=DEFAULT_HASHER.memory_cost,
+        parallelism=DEFAULT_HASHER.parallelism,
     )
 
 

@@ -27,12 +27,26 @@ DAY = 24 * 3600
 async def connect(url: str, *, name: str, **options: object) -> Client:
     """Connect with endless reconnects: a broker restart must not end a
     service, and callers keep working once it is back."""
+
+    async def on_error(exc: Exception) -> None:
+        # One line, no traceback: a broker restart is an expected event.
+        log.warning("NATS connection problem (%s): %s", name, exc or type(exc).__name__)
+
+    async def on_disconnect() -> None:
+        log.warning("NATS disconnected (%s); reconnecting", name)
+
+    async def on_reconnect() -> None:
+        log.info("NATS reconnected (%s)", name)
+
     nc = await nats.connect(
         url,
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
+        error_cb=on_error,
+        disconnected_cb=on_disconnect,
+        reconnected_cb=on_reconnect,
         **options,  # type: ignore[arg-type]
     )
     log.info("connected to NATS at %s as %s", nc.connected_url.netloc, name)

@@ -24,6 +24,18 @@ from hubwire.common.errors import HubwireError
 _hasher = PasswordHasher()
 
 
+def configure_password_hashing(
+    *, time_cost: int, memory_cost_kib: int, parallelism: int = 1
+) -> None:
+    """Set the argon2 cost for new hashes (stored hashes carry their own
+    parameters and keep verifying). Tests lower it; production keeps the
+    argon2-cffi defaults (RFC 9106 low-memory profile)."""
+    global _hasher
+    _hasher = PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=parallelism
+    )
+
+
 class SecretBox:
     """Encrypts and decrypts small secrets with the service's key(s)."""
 

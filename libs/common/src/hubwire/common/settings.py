@@ -41,6 +41,8 @@ class ServiceSettings(BaseSettings):
     allow_http_urls: bool = False
     blocked_services_file: Path | None = None
     telemetry: Literal["none", "console", "otlp"] = "none"
+    # OTLP/gRPC collector; empty: OTEL_EXPORTER_OTLP_ENDPOINT or localhost:4317.
+    otlp_endpoint: str = ""
 
     # Where the services listen; the *_target settings are how others reach
     # them (default: the same host and port).

@@ -28,7 +28,14 @@ from hubwire.gateway.middleware import (
 from hubwire.gateway.models import Table
 from hubwire.gateway.outbox import Relay
 from hubwire.gateway.ratelimit import RateLimiter
-from hubwire.gateway.routes import admin_events, admin_hubs, admin_mapping, public
+from hubwire.gateway.routes import (
+    admin_events,
+    admin_hubs,
+    admin_mapping,
+    analyses,
+    public,
+    token,
+)
 from hubwire.gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -54,7 +61,7 @@ async def _connect_bus(
         try:
             nc = await bus.connect(settings.nats_url, name="gateway")
             js = nc.jetstream()
-            await bus.ensure_streams(js)
+            await bus.ensure_streams(js, replicas=settings.stream_replicas)
         except Exception as exc:  # noqa: BLE001 - retried until the broker answers
             log.warning("NATS not reachable yet (%s); retrying", exc)
             await asyncio.sleep(1)
@@ -137,7 +144,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AnonymousRateLimit, limiter=limiter)
     app.add_middleware(AccessLog, metrics=metrics)
-    for module in (public, admin_hubs, admin_mapping, admin_events):
+    for module in (token, public, analyses, admin_hubs, admin_mapping, admin_events):
         app.include_router(module.router)
     _ops_routes(app, metrics)
     openapi.install(app)

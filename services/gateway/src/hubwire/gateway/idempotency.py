@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hubwire.common.db import Database
 from hubwire.common.errors import Conflict
 from hubwire.common.times import aware, utcnow
 from hubwire.gateway.deps import ClientDep, StateDep
@@ -46,16 +47,17 @@ class Claim:
     fingerprint: str
     ttl: timedelta
 
-    async def replay(self, s: AsyncSession) -> JSONResponse | None:
+    async def replay(self, db: Database) -> JSONResponse | None:
         """The stored answer of an earlier identical request, or None when
         the key is new (or expired). ``Conflict`` when the key was used for
         another request."""
-        record = await s.get(IdempotencyRecord, self.key)
+        async with db.session() as s:
+            record = await s.get(IdempotencyRecord, self.key)
+            if record is not None and utcnow() - aware(record.created_at) > self.ttl:
+                await s.delete(record)
+                await s.commit()
+                record = None
         if record is None:
-            return None
-        if utcnow() - aware(record.created_at) > self.ttl:
-            await s.delete(record)
-            await s.commit()
             return None
         if record.request_hash != self.fingerprint:
             raise Conflict(

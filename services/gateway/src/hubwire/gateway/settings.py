@@ -19,9 +19,6 @@ class GatewaySettings(ServiceSettings):
     # How long an Idempotency-Key is remembered.
     idempotency_ttl_hours: float = Field(default=24, gt=0)
     outbox_poll_seconds: float = Field(default=0.2, gt=0)
-    # OTLP/gRPC collector for HUBWIRE_TELEMETRY=otlp; empty: the exporter's
-    # OTEL_EXPORTER_OTLP_ENDPOINT or localhost:4317.
-    otlp_endpoint: str = ""
 
     # Accounts whose admins operate this installation (blocked-services list).
     operator_accounts: str = ""

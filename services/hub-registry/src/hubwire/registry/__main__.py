@@ -18,7 +18,7 @@ import asyncio
 import json
 import sys
 
-from hubwire.common import grpcutil, logs
+from hubwire.common import grpcutil, logs, telemetry
 from hubwire.common.errors import HubwireError, Unavailable
 from hubwire.registry.app import build_registry, open_database, run
 from hubwire.registry.settings import RegistrySettings
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         settings = RegistrySettings()
         logs.setup("hub-registry", settings.log_level)
+        telemetry.setup("hub-registry", settings)
         asyncio.run(run(settings))
         return 0
     try:

@@ -126,8 +126,8 @@ async def run(settings: RegistrySettings) -> None:
     registry = await build_registry(settings, publisher)
     nc: Client = await bus.connect(settings.nats_url, name="hub-registry")
     js = nc.jetstream()
-    await bus.ensure_streams(js)
-    publisher.kv = await bus.config_bucket(js)
+    await bus.ensure_streams(js, replicas=settings.stream_replicas)
+    publisher.kv = await bus.config_bucket(js, replicas=settings.stream_replicas)
     # The list file may have grown while the registry was down.
     await registry.remove_blocked_destinations(
         registry.policy.blocked_domains, actor="operator"

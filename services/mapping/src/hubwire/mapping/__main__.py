@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from hubwire.common import logs
+from hubwire.common import logs, telemetry
 from hubwire.mapping.app import run
 from hubwire.mapping.settings import MappingSettings
 
@@ -12,6 +12,8 @@ from hubwire.mapping.settings import MappingSettings
 def main() -> None:
     settings = MappingSettings()
     logs.setup("mapping", settings.log_level)
+    telemetry.setup("mapping", settings)
+    telemetry.serve_metrics(settings.mapping_metrics_port)
     asyncio.run(run(settings))
 
 

@@ -44,7 +44,7 @@ async def run(settings: MappingSettings) -> None:
 
     nc = await bus.connect(settings.nats_url, name="mapping")
     js = nc.jetstream()
-    await bus.ensure_streams(js)
+    await bus.ensure_streams(js, replicas=settings.stream_replicas)
     writeback = Writeback(
         js,
         sources=SourceRules(store),

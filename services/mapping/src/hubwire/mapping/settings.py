@@ -11,6 +11,8 @@ from hubwire.mapping.writeback import DEFAULT_RETRY_DELAYS, WritebackConfig
 
 class MappingSettings(ServiceSettings):
     mapping_database_url: str = ""
+    # Prometheus /metrics (write-back outcomes); 0: not served.
+    mapping_metrics_port: int = Field(default=0, ge=0, le=65535)
     # Import now: the app's answer may not exceed this many bytes.
     import_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     app_connect_timeout: float = Field(default=5.0, gt=0)

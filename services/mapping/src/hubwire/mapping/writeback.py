@@ -37,6 +37,7 @@ import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from prometheus_client import Counter
 
 from hubwire.common import subjects
 from hubwire.common.errors import (
@@ -54,6 +55,9 @@ from hubwire.mapping.models import AttributeSource
 from hubwire.mapping.sources import SourceRules
 
 log = logging.getLogger(__name__)
+WRITEBACKS = Counter(
+    "hubwire_writebacks", "Write-back attempts by outcome", ["outcome"]
+)
 
 EVENTS_FILTER = "hubwire.events.*.attributes.updated"
 TASKS_FILTER = "hubwire.writeback.tasks.*"
@@ -344,6 +348,7 @@ class Writeback:
         error: HubwireError | None = None,
         retry_in: float | None = None,
     ) -> None:
+        WRITEBACKS.labels(outcome=outcome).inc()
         doc = outcome_document(
             task, outcome, attempt, self.config.max_attempts, error, retry_in
         )

@@ -229,6 +229,7 @@ async def import_schema(
 
 @router.post(
     "/hubs/{hub}/schema/operations",
+    response_model=None,
     summary="Edit the schema: add/rename/delete objects and keys, map and unmap keys",
     description="Deleting an object that has keys answers a 409 problem with "
     "`confirm_required` and the `keys` it would remove; send the operation "

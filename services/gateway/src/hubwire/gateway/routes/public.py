@@ -1,4 +1,4 @@
-"""The public API: OAuth2 token, sessions, document analyses.
+"""The public API: sessions.
 
 Paths keep the versions users know (``/v21.1``, ``/v21.3``, ``/v28.1``).
 Every change commits together with its event (see ``sessions``); a hub named
@@ -10,32 +10,26 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Form, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
 
 from hubwire.common.catalog import load_catalog
-from hubwire.common.errors import InvalidInput, Unauthenticated
-from hubwire.common.grpcutil import call
+from hubwire.common.errors import InvalidInput
 from hubwire.gateway import sessions
-from hubwire.gateway.deps import ClientDep, StateDep, charge, decode_basic
+from hubwire.gateway.deps import ClientDep, StateDep
 from hubwire.gateway.idempotency import ClaimDep
-from hubwire.gateway.models import DocumentAnalysis, Session
+from hubwire.gateway.models import Session
 from hubwire.gateway.openapi_examples import answer, body_examples
 from hubwire.gateway.outbox import cloud_event
 from hubwire.gateway.public_models import (
     SESSION_EXAMPLE,
-    AnalysisEventIn,
-    AnalysisIn,
-    AnalysisOut,
     DynamicSessionIn,
     LifecycleIn,
     SessionIn,
     SessionOut,
     SetAttributesIn,
-    TokenOut,
     WorkflowIn,
 )
-from hubwire.rpc.registry.v1 import registry_pb2 as rpb
 
 router = APIRouter(tags=["public"])
 Data = dict[str, object]
@@ -43,54 +37,6 @@ SessionId = Annotated[
     str,
     Path(max_length=100, examples=["ses_4f9a0c2be1d84b7c9a51e0d3f6b2c810"]),
 ]
-AnalysisId = Annotated[
-    str,
-    Path(max_length=100, examples=["dan_0b6c1e9f2a7d4c3e8f5a1b2c3d4e5f60"]),
-]
-ANALYSIS_EXAMPLE = {
-    "id": "dan_0b6c1e9f2a7d4c3e8f5a1b2c3d4e5f60",
-    "attributes": {"customer_email": "ada@example.com"},
-    "unmapped": {},
-    "documents": ["doc_passport_123"],
-    "hubs": {"events": "crm_hub"},
-}
-
-
-@router.post(
-    "/oauth/token",
-    response_model=TokenOut,
-    summary="OAuth2 client-credentials grant",
-    description="The client authenticates with HTTP Basic `client_id:api_key` "
-    "(or the form fields client_id and client_secret) and gets a bearer token "
-    "for the public API.",
-    openapi_extra={"security": [{"ClientKey": []}, {}]},
-    responses=answer(
-        200,
-        {"access_token": "hwc_9Qm2…", "token_type": "Bearer", "expires_in": 3600},
-    ),
-)
-async def token(
-    request: Request,
-    state: StateDep,
-    grant_type: Annotated[str, Form(examples=["client_credentials"])],
-    client_id: Annotated[str | None, Form(max_length=200)] = None,
-    client_secret: Annotated[str | None, Form(max_length=500)] = None,
-) -> TokenOut:
-    if grant_type != "client_credentials":
-        raise InvalidInput(
-            "grant_type must be client_credentials", pointer="/grant_type"
-        )
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "basic" and value:
-        client_id, client_secret = decode_basic(value.strip())
-    if not client_id or not client_secret:
-        raise Unauthenticated("client authentication is required")
-    reply = await call(
-        state.clients.registry.IssueToken,
-        rpb.IssueTokenRequest(client_id=client_id, api_key=client_secret),
-    )
-    charge(request, state, f"client:{client_id}")
-    return TokenOut(access_token=reply.access_token, expires_in=reply.expires_in)
 
 
 def session_out(row: Session, unmapped: Data | None = None) -> SessionOut:
@@ -111,12 +57,9 @@ async def _create_session(
     client: ClientDep,
     body: SessionIn | DynamicSessionIn,
     claim: ClaimDep,
-    *,
-    kind: str,
 ) -> SessionOut | JSONResponse:
-    async with state.db.session() as s:
-        if claim is not None and (replayed := await claim.replay(s)) is not None:
-            return replayed
+    if claim is not None and (replayed := await claim.replay(state.db)) is not None:
+        return replayed
     source = body.sourceName if isinstance(body, SessionIn) else None
     if body.hubs:
         await sessions.check_hub(
@@ -128,24 +71,8 @@ async def _create_session(
     attributes, unmapped = await sessions.translate(
         state, client.account_id, source or "", data
     )
-    template = body.workflowTemplateId if isinstance(body, SessionIn) else None
 
-    row = Session(
-        account_id=client.account_id,
-        kind=kind,
-        customer=body.customer.model_dump(exclude_none=True) if body.customer else {},
-        source_hub=source or "",
-        events_hub=body.hubs.events if body.hubs else "",
-        workflow_template_ids=[template] if template else [],
-        attributes=attributes,
-        records=body.records,
-        created_by=client.client_id,
-    )
-    event: Data = {"kind": kind}
-    if template:
-        event["workflow_template_id"] = template
-    if row.customer:
-        event["customer"] = row.customer
+    row = _new_session(client, body, attributes)
     out = session_out(row, unmapped)
     await sessions.create(
         state,
@@ -154,13 +81,40 @@ async def _create_session(
         doc=cloud_event(
             account_id=row.account_id,
             event_type="session.created",
-            data=event,
+            data=_created_data(row),
             session=row,
         ),
         claim=claim,
         answer=out,
     )
     return out
+
+
+def _new_session(
+    client: ClientDep, body: SessionIn | DynamicSessionIn, attributes: Data
+) -> Session:
+    standard = isinstance(body, SessionIn)
+    template = body.workflowTemplateId if isinstance(body, SessionIn) else None
+    return Session(
+        account_id=client.account_id,
+        kind="standard" if standard else "dynamic",
+        customer=body.customer.model_dump(exclude_none=True) if body.customer else {},
+        source_hub=(body.sourceName or "") if isinstance(body, SessionIn) else "",
+        events_hub=body.hubs.events if body.hubs else "",
+        workflow_template_ids=[template] if template else [],
+        attributes=attributes,
+        records=body.records,
+        created_by=client.client_id,
+    )
+
+
+def _created_data(row: Session) -> Data:
+    data: Data = {"kind": row.kind}
+    if row.workflow_template_ids:
+        data["workflow_template_id"] = row.workflow_template_ids[0]
+    if row.customer:
+        data["customer"] = row.customer
+    return data
 
 
 @router.post(
@@ -212,7 +166,7 @@ async def create_session(
     state: StateDep,
     claim: ClaimDep,
 ) -> SessionOut | JSONResponse:
-    return await _create_session(state, client, body, claim, kind="standard")
+    return await _create_session(state, client, body, claim)
 
 
 @router.get(
@@ -288,7 +242,7 @@ async def create_dynamic_session(
     state: StateDep,
     claim: ClaimDep,
 ) -> SessionOut | JSONResponse:
-    return await _create_session(state, client, body, claim, kind="dynamic")
+    return await _create_session(state, client, body, claim)
 
 
 @router.post(
@@ -489,144 +443,3 @@ async def lifecycle(
 
     row = await sessions.change(state, client.account_id, session_id, apply)
     return session_out(row)
-
-
-@router.post(
-    "/v21.1/document-analyses",
-    status_code=201,
-    response_model=AnalysisOut,
-    summary="Create a document analysis",
-    description="`sourcename` names the hub whose mapping translates `data`. "
-    "Emits `document_analysis.started`. Accepts `Idempotency-Key`.",
-    responses=answer(201, ANALYSIS_EXAMPLE),
-)
-async def create_analysis(
-    body: Annotated[
-        AnalysisIn,
-        Body(
-            openapi_examples=body_examples(
-                passport=(
-                    "Analyse a passport; data through crm_hub",
-                    {
-                        "sourcename": "crm_hub",
-                        "documents": ["doc_passport_123"],
-                        "data": {"Contact": {"Email": "ada@example.com"}},
-                        "hubs": {"events": "crm_hub"},
-                    },
-                )
-            )
-        ),
-    ],
-    client: ClientDep,
-    state: StateDep,
-    claim: ClaimDep,
-) -> AnalysisOut | JSONResponse:
-    async with state.db.session() as s:
-        if claim is not None and (replayed := await claim.replay(s)) is not None:
-            return replayed
-    if body.sourcename:
-        await sessions.check_hub(
-            state, client.account_id, body.sourcename, "/sourcename"
-        )
-    if body.hubs:
-        await sessions.check_hub(
-            state, client.account_id, body.hubs.events, "/hubs/events"
-        )
-    attributes, unmapped = await sessions.translate(
-        state, client.account_id, body.sourcename or "", body.data
-    )
-
-    row = DocumentAnalysis(
-        account_id=client.account_id,
-        source_hub=body.sourcename or "",
-        events_hub=body.hubs.events if body.hubs else "",
-        documents=body.documents,
-        attributes=attributes,
-    )
-    out = analysis_out(row, unmapped)
-    await sessions.create(
-        state,
-        row,
-        event_type="document_analysis.started",
-        doc=analysis_event(row, "document_analysis.started", {}),
-        claim=claim,
-        answer=out,
-    )
-    return out
-
-
-def analysis_out(row: DocumentAnalysis, unmapped: Data | None = None) -> AnalysisOut:
-    return AnalysisOut(
-        id=row.id,
-        attributes=row.attributes,
-        unmapped=unmapped or {},
-        documents=row.documents,
-        hubs={"events": row.events_hub} if row.events_hub else {},
-    )
-
-
-def analysis_event(
-    row: DocumentAnalysis, event_type: str, data: Data
-) -> tuple[str, dict[str, object]]:
-    return cloud_event(
-        account_id=row.account_id,
-        event_type=event_type,
-        data={**data, "analysis_id": row.id, "documents": row.documents},
-        events_hub=row.events_hub,
-        attributes=row.attributes,
-    )
-
-
-@router.get(
-    "/v21.1/document-analyses/{analysis_id}",
-    response_model=AnalysisOut,
-    summary="Read a document analysis",
-    responses=answer(200, ANALYSIS_EXAMPLE),
-)
-async def get_analysis(
-    analysis_id: AnalysisId, client: ClientDep, state: StateDep
-) -> AnalysisOut:
-    row = await sessions.load_analysis(state, client.account_id, analysis_id)
-    return analysis_out(row)
-
-
-AnalysisKind = Literal["validation-completed", "summary", "completed"]
-ANALYSIS_EVENTS = {
-    "validation-completed": "document_validation.completed",
-    "summary": "document_analysis.summary",
-    "completed": "document_analysis.completed",
-}
-
-
-@router.post(
-    "/v21.1/document-analyses/{analysis_id}/lifecycle/{kind}",
-    status_code=202,
-    summary="Record a step of a document analysis",
-    description="For the platform's analysis pipeline (and tests): emits "
-    "`document_validation.completed`, `document_analysis.summary` or "
-    "`document_analysis.completed`, `data` checked against the catalog.",
-    responses=answer(202, {"event_id": "evt_5d0c9e7b1f2a4c6e8a0b2d4f6e8c0a1b"}),
-)
-async def analysis_lifecycle(
-    analysis_id: AnalysisId,
-    kind: AnalysisKind,
-    body: Annotated[
-        AnalysisEventIn,
-        Body(
-            openapi_examples=body_examples(
-                validated=(
-                    "validation-completed",
-                    {"data": {"document_type": "passport", "valid": True}},
-                )
-            )
-        ),
-    ],
-    client: ClientDep,
-    state: StateDep,
-) -> dict[str, str]:
-    row = await sessions.load_analysis(state, client.account_id, analysis_id)
-    event_type = ANALYSIS_EVENTS[kind]
-    event_id, doc = analysis_event(row, event_type, body.data)
-    load_catalog().validate(event_type, doc["data"])
-    await sessions.emit(state, row.account_id, event_type, (event_id, doc))
-    return {"event_id": event_id}
