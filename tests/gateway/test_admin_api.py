@@ -94,9 +94,8 @@ async def test_import_now_reads_the_apps_objects(
 
     names = {o["name"] for o in report["objects"]}  # type: ignore[union-attr]
     assert {"Contact", "Account"} <= names
-    imported = listed["objects"]
-    assert imported["hub"] == app_hub  # type: ignore[index]
-    contact = next(o for o in imported["objects"] if o["name"] == "Contact")  # type: ignore[index]
+    assert listed["hub"] == app_hub
+    contact = next(o for o in listed["objects"] if o["name"] == "Contact")  # type: ignore[union-attr]
     assert "Email" in {f["name"] for f in contact["fields"]}
 
 
@@ -119,7 +118,7 @@ async def test_an_updatable_source_translates_data_and_takes_write_back(
             "/admin/v1/attributes/first_name/sources",
             headers=world.admin,
             json={
-                "hub": app_hub,
+                "hub_name": app_hub,
                 "object": "Contact",
                 "field": "FirstName",
                 "updatable": True,

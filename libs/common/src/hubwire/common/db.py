@@ -27,10 +27,16 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=True
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10)
+    # hide_parameters: a failed statement's error text must not carry its
+    # parameters (encrypted secrets, digests, hashes) into a log line.
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=10, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

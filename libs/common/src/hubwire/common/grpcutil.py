@@ -15,17 +15,26 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import quote, unquote
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from sqlalchemy.exc import IntegrityError
 
-from hubwire.common.errors import ERRORS_BY_CODE, HubwireError, Unavailable
+from hubwire.common.errors import ERRORS_BY_CODE, Conflict, HubwireError, Unavailable
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 CODE_KEY = "hubwire-error-code"
 POINTER_KEY = "hubwire-error-pointer"
+# gRPC refuses metadata past 8 KiB; a detail quoting a huge name must fit.
+MAX_DETAIL = 1000
+MAX_POINTER = 512
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"
 
 
 def rpc_errors(
@@ -37,13 +46,24 @@ def rpc_errors(
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> T:
         try:
             return await method(self, request, context)
+        except IntegrityError as exc:
+            # A unique constraint decided a race between two writers: the
+            # loser is told so instead of failing with an internal error.
+            error: HubwireError = Conflict(
+                "a concurrent change to the same item won; read it again and retry"
+            )
+            error.__cause__ = exc
         except HubwireError as exc:
-            metadata = [(CODE_KEY, exc.code)]
-            if exc.pointer:
-                metadata.append((POINTER_KEY, exc.pointer))
-            context.set_trailing_metadata(tuple(metadata))
-            await context.abort(exc.grpc_status, exc.detail)
-            raise  # unreachable: abort raises
+            error = exc
+        metadata = [(CODE_KEY, error.code)]
+        if error.pointer:
+            # Metadata must be ASCII and small: names may be neither.
+            metadata.append(
+                (POINTER_KEY, quote(error.pointer[:MAX_POINTER], safe="/~"))
+            )
+        context.set_trailing_metadata(tuple(metadata))
+        await context.abort(error.grpc_status, _shorten(error.detail))
+        raise AssertionError("unreachable: abort raises")
 
     return wrapper
 
@@ -65,7 +85,7 @@ def from_rpc_error(exc: grpc.aio.AioRpcError) -> HubwireError:
         HubwireError.__init__(
             error,
             exc.details() or code,
-            pointer=pointer if isinstance(pointer, str) else None,
+            pointer=unquote(pointer) if isinstance(pointer, str) else None,
         )
         return error
     if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):

@@ -99,6 +99,13 @@ PROBLEMS = {
         "an internal service is unavailable",
     ),
 }
+# Admin operations speak of admins, hubs and names, not of sessions.
+ADMIN_DETAILS = {
+    "401": "an admin access token is required (POST /admin/v1/login)",
+    "404": "hub 'crm_hub' not found",
+    "409": "a hub named 'crm_hub' already exists",
+    "422": "Field required (at /name)",
+}
 RETRY_AFTER = {
     "Retry-After": {
         "description": "seconds to wait before retrying",
@@ -153,20 +160,25 @@ def _problems(method: str, path: str, operation: dict[str, Any]) -> None:
         codes.add("404")
     if "requestBody" in operation:
         codes.update({"400", "413"})
-    if path.startswith("/admin/") and operation.get("security"):
+    if path.startswith("/admin/v1/blocked-services") and method != "get":
         codes.add("403")
     if method != "get":
         codes.add("409")
     codes |= {code for code in responses if int(code) >= 400}
+    admin = path.startswith("/admin/")
     for code in sorted(codes):
         declared = responses.get(code, {}).get("description")
-        responses[code] = _problem_response(code, declared)
+        responses[code] = _problem_response(code, declared, admin=admin)
 
 
-def _problem_response(code: str, declared: str | None = None) -> dict[str, Any]:
+def _problem_response(
+    code: str, declared: str | None = None, *, admin: bool = False
+) -> dict[str, Any]:
     description, kind, detail = PROBLEMS.get(
         code, ("Error", "about:blank", "the request failed")
     )
+    if admin:
+        detail = ADMIN_DETAILS.get(code, detail)
     if declared and not declared.startswith("Validation Error"):
         description = declared
     type_ = kind if kind == "about:blank" else f"https://hubwire.dev/problems/{kind}"

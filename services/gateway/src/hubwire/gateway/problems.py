@@ -88,6 +88,14 @@ async def _hubwire_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [_input_error(e) for e in exc.errors()]
+    content_type = request.headers.get("content-type", "")
+    if request.method in ("POST", "PUT", "PATCH") and "json" not in content_type:
+        for error in errors:
+            if error["in"] == "body" and error["pointer"] == "":
+                error["detail"] += (
+                    f"; the body was sent as {content_type or 'no Content-Type'}"
+                    ", send it as JSON with Content-Type: application/json"
+                )
     first = errors[0] if errors else {"pointer": "", "detail": "invalid request"}
     where = first["pointer"] or "/"
     return problem(
@@ -132,7 +140,19 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "an internal error occurred", instance=request.url.path)
 
 
+async def _unencodable(request: Request, exc: Exception) -> JSONResponse:
+    # JSON may carry "\ud800" escapes; such text cannot be UTF-8 encoded for
+    # the internal services, so it is refused as input, not a server error.
+    return problem(
+        422,
+        "the input contains text that is not valid Unicode (an unpaired surrogate)",
+        type_=f"{TYPE_BASE}invalid_input",
+        instance=request.url.path,
+    )
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(UnicodeEncodeError, _unencodable)
     app.add_exception_handler(HubwireError, _hubwire_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

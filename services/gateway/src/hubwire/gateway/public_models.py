@@ -7,14 +7,50 @@ workflows, ``sourcename`` on document analyses, ``source`` on set-attributes.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ().-]{5,32}$")
 
-Data = dict[str, Any]
+MAX_DEPTH = 32
+BAD_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+def _bounded(data: dict[str, Any]) -> dict[str, Any]:
+    """Refuse what no store or app should receive: nesting deeper than
+    ``MAX_DEPTH`` and text with NUL or unpaired surrogates (PostgreSQL and
+    UTF-8 cannot hold them). Checked before anything is saved."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"data is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _text(key)
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            _text(value)
+    return data
+
+
+def _text(value: str) -> None:
+    if BAD_CHARACTERS.search(value):
+        raise ValueError("text contains a NUL character or an unpaired surrogate")
+
+
+Data = Annotated[dict[str, Any], AfterValidator(_bounded)]
 HUB_NAME = Field(min_length=1, max_length=64, examples=["crm_hub"])
 
 SESSION_EXAMPLE: dict[str, object] = {

@@ -199,6 +199,11 @@ class Registry:
     async def authenticate_admin(self, token: str) -> AdminIdentity:
         async with self.db.session() as s:
             row = await s.get(AdminToken, crypto.token_digest(token))
+            if row is None and token.startswith("hwt_"):
+                raise Unauthenticated(
+                    "this is a client (API) token; the admin API needs an admin "
+                    "token from POST /admin/v1/login"
+                )
             if row is None or aware(row.expires_at) < utcnow():
                 raise Unauthenticated("the admin token is invalid or expired")
             admin = await s.get(Admin, row.admin_id)
@@ -479,6 +484,11 @@ class Registry:
     async def authenticate_bearer(self, token: str) -> ClientIdentity:
         async with self.db.session() as s:
             row = await s.get(ClientToken, crypto.token_digest(token))
+            if row is None and token.startswith("hwa_"):
+                raise Unauthenticated(
+                    "this is an admin token; the public API needs a client token "
+                    "from POST /oauth/token or HTTP Basic client_id:api_password"
+                )
             if row is None or aware(row.expires_at) < utcnow():
                 raise Unauthenticated("the access token is invalid or expired")
             cred = await s.get(Credential, row.credential_id)

@@ -184,4 +184,8 @@ def _too_large(resp: aiohttp.ClientResponse, limit: int) -> AppAnswerError:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return "no answer within the timeout"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        # aiohttp's own text adds "ssl:default" even for http:// URLs.
+        error = exc.os_error
+        return f"cannot connect ({error.strerror or type(error).__name__})"
     return str(exc) or type(exc).__name__

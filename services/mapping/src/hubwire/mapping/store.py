@@ -371,7 +371,7 @@ class MappingStore:
             obj.keys.remove(key_named(obj))
         elif kind == "delete_object":
             obj = obj_named()
-            if op.get("confirm") is not True:
+            if op.get("confirm") is not True and obj.keys:
                 return [k.name for k in obj.keys]
             specs.remove(obj)
         else:

@@ -285,6 +285,17 @@ class Writeback:
             log.warning("write-back drops a task seq=%s: %s", _seq(msg), exc)
             await msg.term()
             return
+        if not _subject_is_of(msg.subject, task.account):
+            # The subject is what NATS permissions can restrict; a body naming
+            # another account is a forgery and is never acted on.
+            log.warning(
+                "write-back drops a task seq=%s: account %r does not match subject %s",
+                _seq(msg),
+                task.account,
+                msg.subject,
+            )
+            await msg.term()
+            return
 
         task = await self._still_updatable(task)
         if task is None:
@@ -460,3 +471,10 @@ def _seq(msg: Msg) -> object:
     with contextlib.suppress(Exception):
         return msg.metadata.sequence.stream
     return None
+
+
+def _subject_is_of(subject: str, account: str) -> bool:
+    try:
+        return subject == subjects.writeback_task_subject(account)
+    except ValueError:  # not even a valid account id
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -24,10 +25,17 @@ def run() -> int:
     stack = Stack(
         var_dir=var_dir, ports=ports, nats_url=os.environ.get("HUBWIRE_NATS_URL")
     )
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
+    # A stack started in the background inherits an ignored SIGINT; restore
+    # it so `kill -INT` works as Ctrl-C does.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
+        print(
+            f"starting NATS and the four services (data in {var_dir}) ...", flush=True
+        )
         stack.start()
         _bootstrap(stack, var_dir)
+        _write_state(var_dir, stack)
         print(
             f"\nHubwire is up: {stack.gateway_url}  "
             f"(OpenAPI: {stack.gateway_url}/openapi.json)"
@@ -46,8 +54,23 @@ def run() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
+        # A second Ctrl-C (or the SIGINT a terminal sends the whole process
+        # group) must not interrupt the orderly stop.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("stopping...", flush=True)
         stack.stop()
+        (var_dir / "stack.json").unlink(missing_ok=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _write_state(var_dir: Path, stack: Stack) -> None:
+    """Tell `make demo` (and users) where this stack's gateway listens."""
+    state = {"gateway_url": stack.gateway_url, "pid": os.getpid()}
+    (var_dir / "stack.json").write_text(json.dumps(state))
 
 
 def _bootstrap(stack: Stack, var_dir: Path) -> None:
@@ -60,8 +83,6 @@ def _bootstrap(stack: Stack, var_dir: Path) -> None:
     admin = stack.create_account("demo", "admin")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        import json
-
         json.dump(admin, fh)
     print(
         f"bootstrap admin: account={admin['account']} username={admin['username']} "

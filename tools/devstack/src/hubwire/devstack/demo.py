@@ -195,6 +195,17 @@ async def _path(
     return body
 
 
+def gateway_url(var_dir: Path) -> str:
+    """``HUBWIRE_GATEWAY_URL``, else the URL `make run` recorded for the stack
+    that owns ``var_dir`` — never a guess at whatever listens on 8080."""
+    if os.environ.get("HUBWIRE_GATEWAY_URL"):
+        return os.environ["HUBWIRE_GATEWAY_URL"]
+    state = var_dir / "stack.json"
+    if not state.exists():
+        raise DemoFailed(f"{state} not found: start the stack with `make run` first")
+    return str(json.loads(state.read_text())["gateway_url"])
+
+
 def load_admin(var_dir: Path) -> dict[str, str]:
     path = var_dir / "admin.json"
     if not path.exists():
@@ -204,11 +215,15 @@ def load_admin(var_dir: Path) -> dict[str, str]:
 
 def main() -> int:
     var_dir = Path(os.environ.get("HUBWIRE_VAR_DIR", "var"))
-    gateway = os.environ.get("HUBWIRE_GATEWAY_URL", "http://127.0.0.1:8080")
     try:
+        gateway = gateway_url(var_dir)
+        print(f"gateway: {gateway}")
         asyncio.run(run_demo(gateway, load_admin(var_dir)))
-    except (DemoFailed, httpx.HTTPError) as exc:
+    except DemoFailed as exc:
         print(f"demo FAILED: {exc}", file=sys.stderr)
+        return 1
+    except httpx.HTTPError as exc:
+        print(f"demo FAILED: {exc} (is the stack running? `make run`)", file=sys.stderr)
         return 1
     print("demo OK: the session's webhook was delivered and verified")
     return 0

@@ -116,11 +116,6 @@ class Stack:
     def start_nats(self) -> None:
         if self.nats_url:
             return
-        if port_in_use(self.ports.nats):
-            raise RuntimeError(
-                f"port {self.ports.nats} is taken; "
-                "set HUBWIRE_NATS_PORT or HUBWIRE_NATS_URL"
-            )
         store = self.var_dir / "nats"
         store.mkdir(parents=True, exist_ok=True)
         # The broker's own log goes to a file; the services' logs are what a
@@ -153,17 +148,8 @@ class Stack:
 
     def start(self, *, timeout: float = 60) -> None:
         self.var_dir.mkdir(parents=True, exist_ok=True)
+        self._check_ports()
         self.start_nats()
-        for port in (
-            self.ports.registry,
-            self.ports.mapping,
-            self.ports.router,
-            self.ports.gateway,
-        ):
-            if port_in_use(port):
-                raise RuntimeError(
-                    f"port {port} is taken; see README 'Ports and settings'"
-                )
         for name, _, _ in SERVICES:
             self.start_service(name)
         deadline = time.monotonic() + timeout
@@ -174,6 +160,23 @@ class Stack:
         ):
             self._wait_grpc(name, port, deadline)
         self._wait_http(deadline)
+
+    def _check_ports(self) -> None:
+        """Name every taken port at once, with the setting that moves it."""
+        wanted = [
+            ("HUBWIRE_REGISTRY_PORT", self.ports.registry),
+            ("HUBWIRE_MAPPING_PORT", self.ports.mapping),
+            ("HUBWIRE_ROUTER_PORT", self.ports.router),
+            ("HUBWIRE_GATEWAY_PORT", self.ports.gateway),
+        ]
+        if not self.nats_url:
+            wanted.append(("HUBWIRE_NATS_PORT", self.ports.nats))
+        taken = [f"{port} ({name})" for name, port in wanted if port_in_use(port)]
+        if taken:
+            raise RuntimeError(
+                f"ports already in use: {', '.join(taken)}; move them with those "
+                "settings (README, 'Ports and settings')"
+            )
 
     def _check_alive(self, name: str) -> None:
         proc = self.processes.get(name)

@@ -18,7 +18,7 @@ from hubwire.rpc.router.v1 import router_pb2 as opb
 router = APIRouter(prefix="/admin/v1", tags=["admin: events"])
 
 DELIVERY = {
-    "id": "dlv_7a1e0c4b9d2f4e6a8b0c1d2e3f4a5b6c",
+    "id": "msg_7a1e0c4b9d2f4e6a8b0c1d2e3f4a5b6c",
     "event_id": "evt_b8e1a82f7d774864817368e181fd9a14",
     "event_type": "session.created",
     "hub_name": "crm_hub",
@@ -125,7 +125,7 @@ async def deliveries(
         {
             "dead_letters": [
                 {
-                    "id": "dlq_3c2b1a0f9e8d7c6b5a4f",
+                    "id": "17",
                     "at": "2026-12-03T16:40:00Z",
                     "subject": "hubwire.events.acme.payment.completed",
                     "reason": "invalid event: payment.completed data: 'currency' "

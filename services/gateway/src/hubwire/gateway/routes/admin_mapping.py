@@ -277,11 +277,24 @@ async def edit_schema(
         **answer(
             200,
             {
+                "hub": "crm_hub",
+                "imported_at": "2026-12-03T17:20:11Z",
+                "first_import": False,
                 "objects": IMPORTED["objects"],
-                "added": ["Contact.Email"],
-                "removed": [],
-                "type_changed": [],
+                "added": [{"object": "Contact", "field": "Email"}],
+                "removed": [{"object": "Lead"}],
+                "type_changed": [
+                    {
+                        "object": "Contact",
+                        "field": "Age",
+                        "from": "string",
+                        "to": "integer",
+                    }
+                ],
+                "writable_changed": [],
                 "broken_sources": [],
+                "repaired_sources": [],
+                "readonly_sources": [],
             },
         ),
         502: {"description": "The app answered, but not as the contract says"},
@@ -300,7 +313,7 @@ async def import_now(hub: str, admin: AdminDep, state: StateDep) -> dict[str, ob
 @router.get(
     "/hubs/{hub}/objects",
     summary="Objects and fields of the last import",
-    responses=answer(200, {"objects": IMPORTED}),
+    responses=answer(200, IMPORTED),
 )
 async def imported_objects(
     hub: str, admin: AdminDep, state: StateDep
@@ -310,11 +323,12 @@ async def imported_objects(
         state.clients.mapping.ListImportedObjects,
         mpb.ListImportedObjectsRequest(account_id=admin.account_id, hub_name=hub),
     )
-    return {"objects": json.loads(reply.objects_json)}
+    # The mapping service answers {"hub", "imported_at", "objects": [...]}.
+    return json.loads(reply.objects_json)  # type: ignore[no-any-return]
 
 
 class SourceIn(BaseModel):
-    hub: str = Field(examples=["crm_hub"])
+    hub_name: str = Field(examples=["crm_hub"])
     object: str = Field(examples=["Contact"])
     field: str = Field(examples=["Email"])
     updatable: bool = False
@@ -335,7 +349,7 @@ async def add_source(
                 updatable=(
                     "Contact.Email of crm_hub, written back on change",
                     {
-                        "hub": "crm_hub",
+                        "hub_name": "crm_hub",
                         "object": "Contact",
                         "field": "Email",
                         "updatable": True,
@@ -347,14 +361,14 @@ async def add_source(
     admin: AdminDep,
     state: StateDep,
 ) -> dict[str, object]:
-    await require_hub(state, admin.account_id, body.hub)
+    await require_hub(state, admin.account_id, body.hub_name)
     reply = await call(
         state.clients.mapping.AddSource,
         mpb.AddSourceRequest(
             account_id=admin.account_id,
             source=mpb.Source(
                 attribute=name,
-                hub_name=body.hub,
+                hub_name=body.hub_name,
                 object=body.object,
                 field=body.field,
                 updatable=body.updatable,

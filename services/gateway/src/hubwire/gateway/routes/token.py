@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
 
-from hubwire.common.errors import InvalidInput, Unauthenticated
+from hubwire.common.errors import Unauthenticated
 from hubwire.common.grpcutil import call
 from hubwire.gateway.deps import StateDep, charge, decode_basic
 from hubwire.gateway.openapi_examples import answer
+from hubwire.gateway.problems import problem
 from hubwire.gateway.public_models import TokenOut
 from hubwire.rpc.registry.v1 import registry_pb2 as rpb
 
@@ -35,19 +37,41 @@ async def token(
     grant_type: Annotated[str, Form(examples=["client_credentials"])],
     client_id: Annotated[str | None, Form(max_length=200)] = None,
     client_secret: Annotated[str | None, Form(max_length=500)] = None,
-) -> TokenOut:
+) -> TokenOut | JSONResponse:
+    # Errors stay problem documents, with the RFC 6749 "error" code added so
+    # that OAuth2 client libraries understand them too.
     if grant_type != "client_credentials":
-        raise InvalidInput(
-            "grant_type must be client_credentials", pointer="/grant_type"
+        return oauth_problem(
+            request,
+            400,
+            "unsupported_grant_type",
+            "grant_type must be client_credentials",
         )
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "basic" and value:
-        client_id, client_secret = decode_basic(value.strip())
-    if not client_id or not client_secret:
-        raise Unauthenticated("client authentication is required")
-    reply = await call(
-        state.clients.registry.IssueToken,
-        rpb.IssueTokenRequest(client_id=client_id, api_key=client_secret),
-    )
+    try:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "basic" and value:
+            client_id, client_secret = decode_basic(value.strip())
+        if not client_id or not client_secret:
+            raise Unauthenticated("client authentication is required")
+        reply = await call(
+            state.clients.registry.IssueToken,
+            rpb.IssueTokenRequest(client_id=client_id, api_key=client_secret),
+        )
+    except Unauthenticated as exc:
+        return oauth_problem(request, 401, "invalid_client", exc.detail)
     charge(request, state, f"client:{client_id}")
     return TokenOut(access_token=reply.access_token, expires_in=reply.expires_in)
+
+
+def oauth_problem(
+    request: Request, status: int, error: str, detail: str
+) -> JSONResponse:
+    headers = {"WWW-Authenticate": 'Basic realm="hubwire"'} if status == 401 else None
+    return problem(
+        status,
+        detail,
+        type_=f"https://hubwire.dev/problems/{error}",
+        instance=request.url.path,
+        headers=headers,
+        error=error,
+    )
