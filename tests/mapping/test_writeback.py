@@ -21,7 +21,7 @@ from hubwire.mapping.importer import Importer
 from hubwire.mapping.settings import MappingSettings
 from hubwire.mapping.sources import SourceRules, SourceSpec
 from hubwire.mapping.store import MappingStore
-from hubwire.mapping.writeback import Writeback
+from hubwire.mapping.writeback import Writeback, WritebackTask
 from tests.mapping.support import (
     ACCOUNT,
     WAIT,
@@ -356,3 +356,30 @@ async def test_a_malformed_event_is_dropped_without_blocking_the_next(
 
     assert (await nats_bus.next_outcome())["key"] == "good:crm:Contact"
     assert [r.key for r in crm_and_erp.store.received] == ["good:crm:Contact"]
+
+
+@pytest.mark.usefixtures("writeback")
+async def test_a_task_whose_body_names_another_account_than_its_subject_is_never_run(
+    nats_bus: Bus, crm_and_erp: ExampleApp
+) -> None:
+    # Whoever may publish on one account's subject must not act for another:
+    # the body names ACCOUNT, the subject belongs to "intruder".
+    forged = WritebackTask(
+        event_id="forged",
+        account=ACCOUNT,
+        hub="crm",
+        object="Contact",
+        record_id="003A",
+        fields={"Email": "forged@evil.example"},
+    )
+    await nats_bus.js.publish(
+        subjects.writeback_task_subject("intruder"), forged.to_bytes()
+    )
+    await nats_bus.publish_event("ev9", {"first_name": "Ada"}, target="crm")
+
+    outcome = await nats_bus.next_outcome()
+    assert outcome["key"] == "ev9:crm:Contact"
+    assert [r.key for r in crm_and_erp.store.received] == ["ev9:crm:Contact"]
+    assert crm_and_erp.store.records["Contact"]["003A"].get("Email") != (
+        "forged@evil.example"
+    )

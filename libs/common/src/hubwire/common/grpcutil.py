@@ -19,9 +19,15 @@ from urllib.parse import quote, unquote
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
-from hubwire.common.errors import ERRORS_BY_CODE, Conflict, HubwireError, Unavailable
+from hubwire.common.errors import (
+    ERRORS_BY_CODE,
+    Conflict,
+    HubwireError,
+    InvalidInput,
+    Unavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,12 @@ def rpc_errors(
             # loser is told so instead of failing with an internal error.
             error: HubwireError = Conflict(
                 "a concurrent change to the same item won; read it again and retry"
+            )
+            error.__cause__ = exc
+        except DataError as exc:
+            # e.g. PostgreSQL refuses NUL characters in text.
+            error = InvalidInput(
+                "a value contains characters that cannot be stored (such as NUL)"
             )
             error.__cause__ = exc
         except HubwireError as exc:

@@ -32,7 +32,7 @@ def _bounded(data: dict[str, Any]) -> dict[str, Any]:
     stack: list[tuple[object, int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        if depth > MAX_DEPTH and isinstance(value, dict | list):
             raise ValueError(f"data is nested deeper than {MAX_DEPTH} levels")
         if isinstance(value, dict):
             for key, item in value.items():

@@ -33,6 +33,10 @@ MASKED = "********"
 RESERVED_HEADERS = frozenset(
     {
         "authorization",
+        "proxy-authorization",
+        "accept",
+        "accept-encoding",
+        "expect",
         "content-length",
         "content-type",
         "host",
@@ -75,6 +79,22 @@ def username(value: str) -> str:
         raise InvalidInput(
             f"invalid username {value!r}: 1 to 128 characters, letters, digits "
             "and '.', '_', '@', '+', '-', starting with a letter or digit",
+            pointer="/username",
+        )
+    return value
+
+
+def basic_username(value: str) -> str:
+    """A username sent with HTTP Basic to a destination or app: RFC 7617
+    forbids ':' in it, and control characters would break the header."""
+    if (
+        len(value) > 256
+        or ":" in value
+        or any(ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
+        raise InvalidInput(
+            "a Basic-auth username is at most 256 characters, without ':' or "
+            "control characters",
             pointer="/username",
         )
     return value

@@ -614,6 +614,7 @@ class Registry:
         ``None`` or the mask keeps the stored one; ``""`` clears it; a header
         value equal to the mask keeps that header's stored value."""
         self._check_outbound(url)
+        rules.basic_username(username)
         rules.headers(headers)
         async with self.db.session() as s:
             hub = await self._hub(s, account_id, hub_name)
@@ -680,6 +681,7 @@ class Registry:
         it. Saving re-enables a destination a router had disabled."""
         self._destination_event_type(event_type)
         self._check_outbound(url)
+        rules.basic_username(username)
         async with self.db.session() as s:
             hub = await self._hub(s, account_id, hub_name)
             row = (

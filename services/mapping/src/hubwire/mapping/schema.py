@@ -62,6 +62,8 @@ def loads_strict(text: str | bytes, *, limit: int = MAX_BYTES) -> object:
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except _DuplicateKey as exc:
         raise InvalidInput(f"duplicate JSON key {exc.key!r}", pointer="") from exc
+    except RecursionError as exc:
+        raise InvalidInput("the file is nested too deeply", pointer="") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"not valid JSON: {exc}", pointer="") from exc
 
@@ -145,6 +147,8 @@ def _parse_short(objects: dict[str, object]) -> list[SchemaObjectSpec]:
             raise InvalidInput(
                 "an object maps key names to Attribute names", pointer=where
             )
+        if len(keys) > MAX_KEYS:
+            raise InvalidInput(f"more than {MAX_KEYS} keys", pointer=where)
         spec = SchemaObjectSpec(name)
         key_names: set[str] = set()
         for raw_key, attribute in keys.items():
