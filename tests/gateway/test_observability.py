@@ -200,12 +200,6 @@ async def test_the_event_on_the_bus_continues_the_clients_trace(
     assert trace_id in str(stored[0])
 
 
-@pytest.mark.xfail(
-    reason="needs the events-router to continue the trace (extract traceparent "
-    "from the event, carry it in the task, send it on the webhook); see the "
-    "issue 6 report. Remove this mark once applied.",
-    strict=False,
-)
 async def test_one_trace_id_runs_from_the_request_to_the_delivery_attempt(
     world: World, http: httpx.AsyncClient
 ) -> None:

@@ -142,7 +142,6 @@ class Bus:
         session_id: str = "ses_1",
         attributes: dict[str, object] | None = None,
         raw: bytes | None = None,
-        sent_at: float | None = None,
     ) -> str:
         event_id = event_id or f"evt_{uuid.uuid4().hex}"
         doc: dict[str, object] = {

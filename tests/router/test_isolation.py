@@ -39,6 +39,5 @@ async def test_a_hanging_destination_slows_a_healthy_one_by_less_than_ten_percen
     )
     with_hanging = await _time_to_deliver(router, healthy)
 
-    print(f"baseline={baseline:.3f}s with_hanging={with_hanging:.3f}s")
     assert hanging.requests, "the hanging endpoint was never called"
     assert with_hanging <= baseline * 1.10 + 0.05, (baseline, with_hanging)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from hubwire.common import logs
+from hubwire.common import logs, telemetry
 from hubwire.router.app import run
 from hubwire.router.settings import RouterSettings
 
@@ -12,6 +12,8 @@ from hubwire.router.settings import RouterSettings
 def main() -> None:
     settings = RouterSettings()
     logs.setup("events-router", settings.log_level)
+    telemetry.setup("events-router", settings)
+    telemetry.serve_metrics(settings.router_metrics_port)
     try:
         # uvloop measured faster for the router's mix of NATS and HTTP (see
         # docs/benchmarks.md); the standard loop works the same, only slower.

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
 from hubwire.common import bus, grpcutil, subjects
@@ -36,9 +37,11 @@ async def run(settings: RouterSettings) -> None:
     )
     nc = await bus.connect(settings.nats_url, name="events-router")
     js = nc.jetstream()
-    await bus.ensure_streams(js)
+    await bus.ensure_streams(js, replicas=settings.stream_replicas)
     cache = ConfigCache(settings.secret_box())
-    watcher = asyncio.create_task(cache.watch(await bus.config_bucket(js)))
+    watcher = asyncio.create_task(
+        cache.watch(await bus.config_bucket(js, replicas=settings.stream_replicas))
+    )
     await asyncio.wait_for(cache.ready.wait(), timeout=30)
 
     sender = build_sender(settings)
@@ -90,11 +93,34 @@ async def create_tables(db: Database) -> None:
     for attempt in range(3):
         try:
             await db.create_all()
+            await add_missing_columns(db)
             return
         except OperationalError:
             if attempt == 2:
                 raise
             await asyncio.sleep(0.2)
+
+
+# Columns added after the first release, with the DDL that adds them. There
+# is no migration tool in the project yet; this keeps a delivery log written
+# by an earlier router usable.
+_ADDED_COLUMNS = {
+    "round": "INTEGER NOT NULL DEFAULT 0",
+    "version": "BIGINT NOT NULL DEFAULT 0",
+}
+
+
+async def add_missing_columns(db: Database) -> None:
+    async with db.engine.begin() as conn:
+        present = await conn.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("deliveries")}
+        )
+        for name, ddl in _ADDED_COLUMNS.items():
+            if name not in present:
+                await conn.exec_driver_sql(
+                    f"ALTER TABLE deliveries ADD COLUMN {name} {ddl}"
+                )
+                log.info("delivery log: added column deliveries.%s", name)
 
 
 def build_sender(settings: RouterSettings) -> Sender:

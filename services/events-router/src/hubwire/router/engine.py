@@ -25,13 +25,15 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
 
-from hubwire.common import subjects
+from hubwire.common import subjects, telemetry
 from hubwire.common.catalog import EventCatalog
 from hubwire.common.errors import HubwireError, InvalidInput, NotFound
 from hubwire.common.times import iso, utcnow
@@ -49,6 +51,14 @@ log = logging.getLogger(__name__)
 
 FieldsOf = Callable[[str, str, dict[str, object]], Awaitable[dict[str, object]]]
 Disable = Callable[[str, str, str], Awaitable[None]]
+
+tracer = telemetry.tracer(__name__)
+DELIVERIES = Counter(
+    "hubwire_deliveries", "Webhook delivery attempts by outcome", ["outcome"]
+)
+ATTEMPT_SECONDS = Histogram(
+    "hubwire_delivery_attempt_seconds", "Webhook attempt latency", ["outcome"]
+)
 
 TEST_EVENT_TYPE = "hub.test"
 # A task whose not_before is this close is attempted now, not put back.
@@ -97,6 +107,18 @@ class Router:
     # -- fan-out ------------------------------------------------------------
 
     async def on_event(self, msg: Msg) -> None:
+        with tracer.start_as_current_span(
+            "hubwire.events process",
+            context=telemetry.context_from(msg.headers),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": msg.subject,
+            },
+        ):
+            await self._on_event(msg)
+
+    async def _on_event(self, msg: Msg) -> None:
         try:
             event = parse_event(msg.subject, msg.data, self.catalog)
         except (InvalidInput, ValueError) as exc:
@@ -148,7 +170,10 @@ class Router:
                 tasks.append(await self._task_for(event, hub, dest))
         for task in tasks:
             self.log.queued(task)
-        await asyncio.gather(*(self.enqueue(task) for task in tasks))
+        if len(tasks) == 1:  # the usual case: no gather, no extra asyncio task
+            await self.enqueue(tasks[0])
+        else:
+            await asyncio.gather(*(self.enqueue(task) for task in tasks))
         log.debug("event fanned out event=%s tasks=%d", event.id, len(tasks))
         return len(tasks)
 
@@ -169,6 +194,7 @@ class Router:
             url=dest.url,
             body=webhook_body(event, hub.hub, fields).decode(),
             created_at=iso(utcnow()),
+            traceparent=telemetry.traceparent(),
         )
 
     async def enqueue(self, task: Task) -> None:
@@ -188,6 +214,14 @@ class Router:
             await self.log.dead_letter(msg.subject, msg.data, f"malformed task: {exc}")
             await msg.term()
             return
+        if not _subject_is_of(msg.subject, task.account_id):
+            # NATS permissions restrict subjects, not bodies: a task naming
+            # another account than its subject is a forgery, never signed.
+            await self.log.dead_letter(
+                msg.subject, msg.data[:512], "task account does not match its subject"
+            )
+            await msg.term()
+            return
         wait = task.not_before - time.time()
         if wait > _EARLY:
             await msg.nak(delay=wait)
@@ -203,14 +237,16 @@ class Router:
             return
 
         hub, dest = found  # type: ignore[misc]
+        if task.url != dest.url:  # changed since the fan-out: log where it goes
+            task = replace(task, url=dest.url)
         gate, token = self.gates.of(dest.id), id(msg)
-        if gate.stalled or not await gate.enter(token):
+        if not await gate.enter(token):
             # This destination holds its share of the replica and is slow or
             # hanging: the task waits on the server, healthy ones go first.
             await msg.nak(delay=gate.backoff())
             return
         try:
-            outcome = await self._attempt(task, hub, dest)
+            outcome = await self._traced_attempt(task, hub, dest)
         finally:
             gate.leave(token)
         await self._settle(msg, task, dest, outcome)
@@ -219,6 +255,25 @@ class Router:
         """A retry of a round that a replay has replaced stops here."""
         current = await self.log.current_round(task.delivery_id)
         return current is not None and current > task.round
+
+    async def _traced_attempt(
+        self, task: Task, hub: HubConfig, dest: DestinationConfig
+    ) -> Outcome:
+        with tracer.start_as_current_span(
+            "webhook delivery attempt",
+            context=telemetry.context_of(task.traceparent),
+            kind=SpanKind.CLIENT,
+            attributes={
+                "hubwire.delivery_id": task.delivery_id,
+                "hubwire.attempt": task.attempt,
+                "hubwire.account": task.account_id,
+                "hubwire.hub": task.hub,
+                "hubwire.event_type": task.event_type,
+            },
+        ) as span:
+            outcome = await self._attempt(task, hub, dest)
+            span.set_attribute("http.response.status_code", outcome.status_code)
+            return outcome
 
     async def _attempt(
         self, task: Task, hub: HubConfig, dest: DestinationConfig
@@ -236,6 +291,7 @@ class Router:
         self, msg: Msg, task: Task, dest: DestinationConfig, outcome: Outcome
     ) -> None:
         if outcome.ok:
+            _count("succeeded", outcome)
             await self.log.attempted(task, outcome, status="succeeded", reason="")
             await msg.ack()
             await self._announce(task, "succeeded", outcome)
@@ -260,13 +316,16 @@ class Router:
     async def _retry(
         self, msg: Msg, task: Task, outcome: Outcome, delay: float
     ) -> None:
+        _count("retrying", outcome)
         successor = task.retry(not_before=time.time() + delay)
         await self.log.attempted(task, outcome, status="failed", reason=outcome.error)
         # The successor is on the bus before this message is acked: a crash in
         # between repeats the attempt, never loses the task.
         await self.enqueue(successor)
         await msg.ack()
-        await self._announce(task, "failed", outcome, next_attempt_in=delay)
+        await self._announce(
+            task, "failed", outcome, reason=outcome.error, next_attempt_in=delay
+        )
         log.debug(
             "delivery failed delivery=%s attempt=%d retry_in=%.1fs: %s",
             task.delivery_id,
@@ -276,6 +335,7 @@ class Router:
         )
 
     async def _dead(self, msg: Msg, task: Task, outcome: Outcome, reason: str) -> None:
+        _count("dead", outcome)
         await self.log.attempted(task, outcome, status="dead", reason=reason)
         await msg.ack()
         await self._announce(task, "dead", outcome, reason=reason)
@@ -456,3 +516,15 @@ def _unusable(found: tuple[HubConfig, DestinationConfig] | None) -> str:
     if not hub.signing_secrets:
         return f"hub {hub.hub!r} has no signing secret"
     return ""
+
+
+def _count(outcome: str, result: Outcome) -> None:
+    DELIVERIES.labels(outcome=outcome).inc()
+    ATTEMPT_SECONDS.labels(outcome=outcome).observe(result.latency_ms / 1000)
+
+
+def _subject_is_of(subject: str, account_id: str) -> bool:
+    try:
+        return subject == subjects.task_subject(account_id)
+    except ValueError:  # not even a valid account id
+        return False

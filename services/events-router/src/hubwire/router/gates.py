@@ -2,13 +2,20 @@
 share of a replica.
 
 A destination gets at most ``cap`` attempts in flight; its other tasks wait
-their turn in memory, first come first served. Up to ``hold`` tasks (in
-flight and waiting) may wait as long as it takes. Past that, while the
-destination's oldest attempt has run longer than ``patience``, the newest
-waiters are sent back to JetStream, for about as long as the destination needs
-to work through what it holds. A fast destination therefore keeps all the
-slots it can use, with no round trips to the server, while a slow or hanging
-one parks its backlog on the server instead of in every slot of the replica.
+their turn in memory, first come first served. Tasks that go back to
+JetStream instead wait there for about as long as the destination needs to
+work through what it holds:
+
+* a fast destination (attempts under ``slow`` seconds on average) may have
+  as many tasks waiting as the replica has slots: it frees them quickly, and
+  sending its backlog back and forth to the server would only burn CPU;
+* a slow one may hold ``hold`` tasks in all; those past that go back;
+* a stalled one (every slot taken by an attempt older than ``patience``, the
+  endpoint is hanging) keeps only its attempts: its waiting tasks go back,
+  and so does every new one.
+
+A hanging endpoint therefore pins only its ``cap`` attempts and parks its
+backlog on the server instead of in the replica's free slots.
 """
 
 from __future__ import annotations
@@ -24,10 +31,13 @@ _MAX_BACKOFF = 30.0
 
 
 class Gate:
-    def __init__(self, *, cap: int, hold: int, patience: float = 0.5) -> None:
+    def __init__(
+        self, *, cap: int, hold: int, patience: float = 1.0, slow: float = 0.25
+    ) -> None:
         self.cap = cap
         self.hold = max(hold, cap)
         self.patience = patience
+        self.slow = slow
         self._running: dict[int, float] = {}  # attempt token -> start
         self._waiting: deque[asyncio.Future[bool]] = deque()
         self._latency = 0.0  # moving average of an attempt, seconds
@@ -43,8 +53,11 @@ class Gate:
 
     @property
     def stalled(self) -> bool:
-        """Over its hold while its oldest attempt has run past ``patience``."""
-        return self.holders >= self.hold and self._oldest() > self.patience
+        """Every slot taken, the oldest attempt running past ``patience``."""
+        return len(self._running) >= self.cap and self._oldest() > self.patience
+
+    def _over_hold(self, extra: int = 0) -> bool:
+        return self._latency > self.slow and self.holders + extra > self.hold
 
     def backoff(self) -> float:
         """Seconds to put a task back for: roughly until its turn could come."""
@@ -59,11 +72,13 @@ class Gate:
         if len(self._running) < self.cap and not self._waiting:
             self._running[token] = time.monotonic()
             return True
+        if self.stalled or self._over_hold(extra=1):
+            return False
         turn = asyncio.get_running_loop().create_future()
         self._waiting.append(turn)
-        if self.holders > self.hold and self._check is None:
+        if self._check is None:
             self._check = asyncio.get_running_loop().call_later(
-                self.patience, self._send_back_excess
+                self.patience, self._send_back_if_stalled
             )
         try:
             granted = await turn
@@ -83,18 +98,18 @@ class Gate:
                 turn.set_result(True)
                 return
 
-    def _send_back_excess(self) -> None:
+    def _send_back_if_stalled(self) -> None:
+        """Runs every ``patience`` seconds while tasks wait."""
         self._check = None
-        if self._oldest() <= self.patience:
-            if self.holders > self.hold:  # still busy: look again later
-                self._check = asyncio.get_running_loop().call_later(
-                    self.patience, self._send_back_excess
-                )
-            return
-        while self.holders > self.hold and self._waiting:
+        stalled = self.stalled
+        while self._waiting and (stalled or self._over_hold()):
             turn = self._waiting.pop()  # the newest waiter goes first
             if not turn.done():
                 turn.set_result(False)
+        if self._waiting:
+            self._check = asyncio.get_running_loop().call_later(
+                self.patience, self._send_back_if_stalled
+            )
 
     def _forget(self, turn: asyncio.Future[bool]) -> None:
         with contextlib.suppress(ValueError):

@@ -37,9 +37,10 @@ class DeliveryLog:
     # -- writes ---------------------------------------------------------------
 
     def queued(self, task: Task) -> None:
-        """Record a new task without waiting: the task message carries the
-        row, so a later write of the same task creates it if this one is lost."""
-        self.journal.add(_row(task, status="pending", reason="", stage=QUEUED))
+        """Record a new task, without waiting and only if it is not attempted
+        within a second. The task message carries the row, so a later write of
+        the same task creates it if this one is lost."""
+        self.journal.add_later(_row(task, status="pending", reason="", stage=QUEUED))
 
     async def attempted(
         self, task: Task, outcome: Outcome, *, status: str, reason: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -21,11 +21,12 @@ class Table(SQLModel, registry=registry()):
 
 
 class Delivery(Table, table=True):
-    """One task: one event to one destination. ``id`` is the ``webhook-id``."""
+    """One task: one event to one destination."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("event_id", "destination_id"),)
 
+    # Derived from (account, event, destination): one row per pair, and the
+    # webhook-id, stable across retries, replays and re-fanned events.
     id: str = Field(primary_key=True)
     account_id: str = Field(index=True)
     hub_name: str = Field(index=True)

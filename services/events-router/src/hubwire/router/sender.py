@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 
 import aiohttp
 
-from hubwire.common import webhooks
+from hubwire.common import telemetry, webhooks
 from hubwire.common.errors import OutboundURLRefused
 from hubwire.common.outbound import OutboundPolicy, guarded_connector, refusal_of
 
@@ -78,6 +78,7 @@ class Sender:
         )
         headers["content-type"] = "application/json"
         headers["user-agent"] = "Hubwire-Webhooks/1.0"
+        telemetry.inject(headers)
         if username:
             headers["authorization"] = basic_auth(username, password or "")
         return await self._post(url, body, headers)

@@ -30,7 +30,12 @@ def _time(value: str, name: str) -> datetime | None:
     # A time without an offset is taken as UTC, as the log stores it.
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00
+        raise InvalidInput(
+            f"{name} is outside the range of dates", pointer=f"/{name}"
+        ) from exc
 
 
 def iso(value: datetime) -> str:

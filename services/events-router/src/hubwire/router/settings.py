@@ -12,6 +12,8 @@ DEFAULT_SCHEDULE = "0,5,300,1800,7200,18000,36000,36000"
 
 class RouterSettings(ServiceSettings):
     router_database_url: str = ""
+    # Prometheus /metrics (deliveries by outcome); 0: not served.
+    router_metrics_port: int = Field(default=0, ge=0, le=65535)
     # Seconds before each attempt; the task is dead after the last one.
     retry_schedule: str = DEFAULT_SCHEDULE
     retry_jitter: float = Field(default=0.1, ge=0, le=0.5)
@@ -19,7 +21,7 @@ class RouterSettings(ServiceSettings):
     request_timeout: float = Field(default=15.0, gt=0)
     retry_after_cap: float = Field(default=3600.0, gt=0)
     # Attempts (and tasks waiting for their destination) held by one replica.
-    max_in_flight: int = Field(default=256, ge=1, le=10_000)
+    max_in_flight: int = Field(default=512, ge=1, le=10_000)
     # Attempts in flight to one destination; more wait, then are deferred.
     per_destination_in_flight: int = Field(default=32, ge=1)
     # Events fanned out at once by one replica.

@@ -54,6 +54,9 @@ class Task:
     tries: int = 0
     base: int = 0
     not_before: float = 0.0
+    # W3C trace context of the request that caused the event, so each
+    # delivery attempt joins that trace.
+    traceparent: str = ""
 
     @property
     def attempt(self) -> int:
@@ -76,6 +79,8 @@ class Task:
                 values[name] = int(doc.get(name, 0))
             elif name == "not_before":
                 values[name] = float(doc.get(name, 0.0))
+            elif name == "traceparent":  # absent from tasks queued before it
+                values[name] = str(doc.get(name, ""))
             else:
                 values[name] = str(doc[name])
         return cls(**values)  # type: ignore[arg-type]
