@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,15 +25,9 @@ from hubwire.common.outbound import (
     refusal_of,
     resolve_checked,
 )
+from tests.conftest import shared_cases
 
 FAKE_NAME = "hooks.example.com"
-
-
-def shared_cases() -> Path:
-    beside = Path(__file__).resolve().parents[3] / "shared" / "cases"
-    if beside.is_dir():
-        return beside
-    return Path(os.environ["HUBWIRE_SHARED_CASES"])
 
 
 CASES = json.loads((shared_cases() / "outbound-urls.json").read_text("utf-8"))

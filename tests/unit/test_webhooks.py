@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 from datetime import UTC, datetime, tzinfo
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +11,7 @@ import standardwebhooks.webhooks
 
 from hubwire.common.errors import InvalidInput
 from hubwire.common.webhooks import generate_secret, headers, sign, verify
-
-
-def shared_cases() -> Path:
-    beside = Path(__file__).resolve().parents[3] / "shared" / "cases"
-    if beside.is_dir():
-        return beside
-    return Path(os.environ["HUBWIRE_SHARED_CASES"])
-
+from tests.conftest import shared_cases
 
 CASE: dict[str, Any] = json.loads(
     (shared_cases() / "webhook-signature.json").read_text("utf-8")

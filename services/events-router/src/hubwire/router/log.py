@@ -78,7 +78,7 @@ class DeliveryLog:
     async def dead_letter(
         self, subject: str, payload: bytes, reason: str, *, event_id: str = ""
     ) -> None:
-        account_id = subject.split(".")[2] if subject.count(".") >= 2 else ""
+        account_id = _account_of(subject)
         async with self.db.session() as s:
             s.add(
                 DeadLetter(
@@ -231,3 +231,12 @@ def _parse_time(text: str) -> datetime:
     except ValueError:
         return utcnow()
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _account_of(subject: str) -> str:
+    """The account a subject belongs to: ``hubwire.events.<account>.…`` or
+    ``hubwire.deliveries.tasks.<account>``."""
+    parts = subject.split(".")
+    if parts[:3] == ["hubwire", "deliveries", "tasks"] and len(parts) > 3:
+        return parts[3]
+    return parts[2] if len(parts) > 2 else ""
