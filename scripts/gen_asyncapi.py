@@ -149,13 +149,24 @@ def delivery_outcome_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "delivery_id": text,
+            "delivery_id": {**text, "description": "also the webhook-id"},
             "account": text,
             "hub": text,
+            "event_id": text,
             "event_type": text,
+            "session_id": text,
             "destination_id": text,
-            "outcome": {"enum": ["succeeded", "failed", "dead"]},
+            "outcome": {
+                "enum": ["succeeded", "failed", "dead"],
+                "description": "failed: this attempt failed and another "
+                "follows at next_attempt_at; dead: no attempt follows",
+            },
+            "attempt": {"type": "integer"},
+            "status_code": {"type": "integer", "description": "0: no answer"},
+            "error": text,
             "reason": {**text, "description": "why it failed; empty on success"},
+            "at": {**text, "format": "date-time"},
+            "next_attempt_at": {**text, "format": "date-time"},
         },
     }
 
