@@ -37,6 +37,10 @@ def main() -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # X-Forwarded-For decides the per-IP rate limit bucket, so it is only
+        # believed from the proxies the operator names.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )
     _Server(config).run()
 

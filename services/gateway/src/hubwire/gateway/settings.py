@@ -11,6 +11,9 @@ class GatewaySettings(ServiceSettings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080
     gateway_database_url: str = ""
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses);
+    # empty: none, the connection's own address counts.
+    forwarded_allow_ips: str = ""
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Sustained requests per minute of one caller (a client id, an admin, or
     # the IP address of unauthenticated requests); a full minute's worth may
