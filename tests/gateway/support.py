@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import inspect
+import functools
 import json
 import sqlite3
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from nats.aio.msg import Msg
 
 from hubwire.common import subjects
 from hubwire.devstack.stack import Stack
+from tests.support.waiting import wait_until
 
 WAIT = 20.0
 API_PASSWORD = "a-long-api-password-ünïcode"
@@ -264,21 +264,4 @@ async def stream_events(nats_url: str, subject: str) -> list[Event]:
         await nc.close()
 
 
-async def eventually(
-    check: Callable[[], bool | Awaitable[bool]],
-    *,
-    timeout: float = WAIT,
-    what: str = "condition",
-) -> None:
-    """Poll ``check`` (plain or async) until it holds; AssertionError naming
-    ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        held = check()
-        if inspect.isawaitable(held):
-            held = await held
-        if held:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.2)
+eventually = functools.partial(wait_until, timeout=WAIT, interval=0.2)

@@ -3,9 +3,7 @@ gRPC, the example app's handle, settings for loopback apps, polling."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import time
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ from hubwire.mapping.settings import MappingSettings
 from hubwire.mapping.store import MappingStore
 from hubwire.rpc.registry.v1 import registry_pb2 as rpb
 from hubwire.rpc.registry.v1 import registry_pb2_grpc
+from tests.support.waiting import wait_until
 
 ACCOUNT = "acc1"
 APP_USER = "hubwire"
@@ -30,24 +29,7 @@ WAIT = 10.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-async def wait_for(
-    condition: Callable[[], bool | Awaitable[bool]],
-    *,
-    timeout: float = WAIT,
-    what: str = "condition",
-) -> None:
-    """Poll until ``condition()`` (plain or async) holds; fail after
-    ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.02)
+wait_for = functools.partial(wait_until, timeout=WAIT)
 
 
 @dataclass

@@ -8,8 +8,7 @@ so runs side by side do not collide.
 
 from __future__ import annotations
 
-import asyncio
-import time
+import functools
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from hubwire.registry import migrate
 from hubwire.registry.models import Table
 from hubwire.registry.settings import RegistrySettings
 from hubwire.registry.store import Registry
+from tests.support.waiting import wait_until
 
 DEFAULT_HASHER = PasswordHasher()
 ADMIN = "root"
@@ -183,17 +183,4 @@ async def registry(make_registry: MakeRegistry, published: Published) -> Registr
     return reg
 
 
-async def wait_for(
-    condition: Callable[[], Any], *, timeout: float = WAIT, what: str = "condition"
-) -> None:
-    """Poll ``condition`` (sync or async) until true; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.02)
+wait_for = functools.partial(wait_until, timeout=WAIT)

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from hubwire.router.settings import RouterSettings
 from hubwire.router.tasks import delivery_id
 from hubwire.rpc.router.v1 import router_pb2 as pb
 from hubwire.rpc.router.v1 import router_pb2_grpc
+from tests.support.waiting import wait_until
 
 ACCOUNT = "acc1"
 
@@ -60,22 +59,6 @@ class Destination:
     password: str | None = None
     disabled: bool = False
     id: str = field(default_factory=lambda: f"dst_{uuid.uuid4().hex[:12]}")
-
-
-async def wait_until(
-    condition: Callable[[], Any], *, timeout: float = 10, what: str = "condition"
-) -> None:
-    """Poll a sync or async condition until it is truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 class Bus:
