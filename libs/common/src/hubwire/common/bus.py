@@ -32,7 +32,11 @@ async def connect(url: str, *, name: str, **options: object) -> Client:
         # One line, no traceback: a broker restart is an expected event.
         log.warning("NATS connection problem (%s): %s", name, exc or type(exc).__name__)
 
+    connected: list[Client] = []
+
     async def on_disconnect() -> None:
+        if connected and connected[0].is_closed:  # our own close() at shutdown
+            return
         log.warning("NATS disconnected (%s); reconnecting", name)
 
     async def on_reconnect() -> None:
@@ -49,6 +53,7 @@ async def connect(url: str, *, name: str, **options: object) -> Client:
         reconnected_cb=on_reconnect,
         **options,  # type: ignore[arg-type]
     )
+    connected.append(nc)
     log.info("connected to NATS at %s as %s", nc.connected_url.netloc, name)
     return nc
 
