@@ -7,6 +7,7 @@ delivery outcomes from ``hubwire.deliveries.outcomes.…``; see docs/asyncapi.ya
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 EVENTS_STREAM = "HUBWIRE_EVENTS"
 EVENTS_SUBJECTS = "hubwire.events.>"
@@ -66,3 +67,14 @@ def writeback_outcome_subject(account_id: str, outcome: str) -> str:
 
 def config_key(account_id: str, hub_name: str) -> str:
     return f"{_token(account_id, 'account id')}.{_token(hub_name, 'hub name')}"
+
+
+def addressed_to(subject: str, build: Callable[[str], str], account_id: str) -> bool:
+    """Whether ``subject`` is ``build(account_id)``. Task consumers refuse a
+    message whose body names another account than its subject: NATS
+    permissions restrict subjects, not bodies. An account id that cannot be a
+    subject token matches nothing."""
+    try:
+        return subject == build(account_id)
+    except ValueError:
+        return False

@@ -214,7 +214,9 @@ class Router:
             await self.log.dead_letter(msg.subject, msg.data, f"malformed task: {exc}")
             await msg.term()
             return
-        if not _subject_is_of(msg.subject, task.account_id):
+        if not subjects.addressed_to(
+            msg.subject, subjects.task_subject, task.account_id
+        ):
             # NATS permissions restrict subjects, not bodies: a task naming
             # another account than its subject is a forgery, never signed.
             await self.log.dead_letter(
@@ -521,10 +523,3 @@ def _unusable(found: tuple[HubConfig, DestinationConfig] | None) -> str:
 def _count(outcome: str, result: Outcome) -> None:
     DELIVERIES.labels(outcome=outcome).inc()
     ATTEMPT_SECONDS.labels(outcome=outcome).observe(result.latency_ms / 1000)
-
-
-def _subject_is_of(subject: str, account_id: str) -> bool:
-    try:
-        return subject == subjects.task_subject(account_id)
-    except ValueError:  # not even a valid account id
-        return False

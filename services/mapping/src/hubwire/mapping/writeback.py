@@ -285,7 +285,9 @@ class Writeback:
             log.warning("write-back drops a task seq=%s: %s", _seq(msg), exc)
             await msg.term()
             return
-        if not _subject_is_of(msg.subject, task.account):
+        if not subjects.addressed_to(
+            msg.subject, subjects.writeback_task_subject, task.account
+        ):
             # The subject is what NATS permissions can restrict; a body naming
             # another account is a forgery and is never acted on.
             log.warning(
@@ -471,10 +473,3 @@ def _seq(msg: Msg) -> object:
     with contextlib.suppress(Exception):
         return msg.metadata.sequence.stream
     return None
-
-
-def _subject_is_of(subject: str, account: str) -> bool:
-    try:
-        return subject == subjects.writeback_task_subject(account)
-    except ValueError:  # not even a valid account id
-        return False
